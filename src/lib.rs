@@ -1,0 +1,2 @@
+//! digit-matcher
+pub fn hello() {}
