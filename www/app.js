@@ -27,6 +27,7 @@ const state = {
   inflight: null, // promise of the match in progress
   matches: 0,
   last: null, // last MatchResult, for the spoken summary
+  matchFailed: false, // the last match threw (its message is shown until one succeeds)
 };
 
 // --- views and pads ---------------------------------------------------------------------
@@ -49,8 +50,8 @@ const padA = makePad($('#pad-a'));
 const padB = makePad($('#pad-b'));
 
 // Show the bottom bar with the headline only while the result card is out of view.
-new IntersectionObserver(([entry]) => {
-  $('#mini-result').hidden = entry.isIntersecting || body.dataset.state === 'error';
+new IntersectionObserver((entries) => {
+  $('#mini-result').hidden = entries.at(-1).isIntersecting || body.dataset.state === 'error';
 }).observe($('#result'));
 
 for (const button of document.querySelectorAll('[data-clear]')) {
@@ -85,17 +86,22 @@ async function runMatch() {
   const a = padA.snapshot();
   const b = padB.snapshot();
   const t0 = performance.now();
-  state.inflight = state.matcher.match(a, b);
   try {
+    state.inflight = state.matcher.match(a, b);
     const result = await state.inflight;
     showTiming(performance.now() - t0);
     render(result);
+    if (state.matchFailed) {
+      state.matchFailed = false;
+      $('#backend-error').hidden = true;
+    }
     // The package falls back to the CPU by itself if the WebGPU device is lost.
     if (state.matcher.backend !== body.dataset.backend) showBackend(state.matcher, state.choice);
   } catch (err) {
     // The instance stays usable after a thrown Error: show it and carry on.
     console.error(err);
     resultView.showMessage('Could not compute the match');
+    state.matchFailed = true;
     $('#backend-error').hidden = false;
     $('#backend-error').textContent = `Match failed: ${message(err)}`;
   } finally {
