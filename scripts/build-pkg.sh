@@ -34,7 +34,7 @@ else
     # Features rustc enables on wasm32-unknown-unknown; explicit, so that wasm-opt does not
     # depend on the target_features section (absent when a profile strips).
     wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-      --enable-mutable-globals --enable-reference-types --enable-multivalue \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd \
       "$WASM" -o "$out.tmp"
     mv "$out.tmp" "$out"
   fi

@@ -7,10 +7,15 @@
 #   4. npm packages of tests/e2e
 # and records the result in ~/.cache/digit-matcher/env.sh for the other scripts.
 # Downloads come only from package registries (Debian apt, crates.io, npm).
+#   --build-only   only what scripts/build-site.sh needs (no browser, no e2e packages)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 start=$SECONDS
+build_only=0
+for a in "$@"; do
+  case "$a" in --build-only) build_only=1 ;; *) die "unknown option $a (use --build-only)" ;; esac
+done
 
 # --- 0. platform --------------------------------------------------------------
 if ! command -v apt-get >/dev/null || ! command -v dpkg >/dev/null || ! command -v rustup >/dev/null; then
@@ -30,9 +35,12 @@ APT=("${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600)
 
 # --- 1. system packages ---------------------------------------------------------
 step "apt packages"
-want=(chromium chromium-driver binaryen)
-command -v node >/dev/null || want+=(nodejs npm)      # e2e test, MNIST download
-command -v python3 >/dev/null || want+=(python3)      # demo's static server
+want=(binaryen)
+if [ "$build_only" = 0 ]; then
+  want+=(chromium chromium-driver)
+  command -v node >/dev/null || want+=(nodejs npm)    # e2e test, MNIST download
+  command -v python3 >/dev/null || want+=(python3)    # static server of demo and e2e test
+fi
 missing=()
 for p in "${want[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -81,7 +89,9 @@ else echo "installing wasm-pack $WASM_PACK_VERSION (about 6 min)"; tool_install 
 # --- 4. npm packages of the end-to-end test ------------------------------------------------
 step "tests/e2e npm packages"
 E2E="$ROOT/tests/e2e"
-if [ -f "$E2E/package.json" ]; then
+if [ "$build_only" = 1 ]; then
+  echo "skip: --build-only"
+elif [ -f "$E2E/package.json" ]; then
   # Stale when package.json / package-lock.json changed since the last install.
   sum=$(cat "$E2E/package.json" "$E2E/package-lock.json" 2>/dev/null | sha256sum | cut -d' ' -f1)
   stamp="$E2E/node_modules/.digit-matcher-installed"
