@@ -13,10 +13,10 @@ use std::sync::Mutex;
 
 use burn::prelude::Device;
 use burn::tensor::wgpu::WgpuSetup;
-use js_sys::{Float32Array, Object, Promise, Reflect, Uint8Array, Uint8ClampedArray};
+use js_sys::{Float32Array, Function, Object, Promise, Reflect, Uint8Array, Uint8ClampedArray};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 use crate::matcher::{Classification, MatchError, Matcher};
 use crate::model::PIXELS;
@@ -58,18 +58,8 @@ thread_local! {
 struct Gpu {
     device: Device,
     setup: WgpuSetup,
-}
-
-impl Gpu {
-    fn adapter(&self) -> String {
-        let info = self.setup.adapter.get_info();
-        [info.vendor_name(), info.architecture.as_str(), info.name.as_str()]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
+    /// The adapter's vendor, architecture and description, as the browser reports them.
+    adapter: String,
 }
 
 /// The models on the device in use and how it was chosen.
@@ -95,7 +85,7 @@ impl Engine {
             matcher: Rc::new(Matcher::embedded(gpu.device.clone())?),
             backend: "webgpu",
             fallback_reason: None,
-            adapter: Some(gpu.adapter()),
+            adapter: Some(gpu.adapter.clone()),
         })
     }
 }
@@ -123,7 +113,7 @@ impl DigitMatcher {
         };
         let engine = match backend.as_str() {
             "cpu" => Engine::cpu(None)?,
-            "webgpu" => Engine::webgpu(&webgpu().await.map_err(|e| JsError::new(&e))?)?,
+            "webgpu" => Engine::webgpu(&*webgpu().await.map_err(|e| JsError::new(&e))?)?,
             "auto" => match webgpu().await {
                 Ok(gpu) => Engine::webgpu(&gpu)?,
                 Err(reason) => Engine::cpu(Some(reason))?,
@@ -234,6 +224,20 @@ pub fn preprocess(#[wasm_bindgen(unchecked_param_type = "ImageInput")] image: Js
     Ok(Float32Array::from(input.unwrap_or_else(|| vec![0.0; PIXELS]).as_slice()))
 }
 
+/// burn's WebGPU device (initialised on first use, shared by every instance) and a description
+/// of its adapter; `Err` says why WebGPU is unavailable.
+pub async fn webgpu_device() -> Result<(Device, String), String> {
+    let gpu = webgpu().await?;
+    Ok((gpu.device.clone(), gpu.adapter.clone()))
+}
+
+/// For tests: destroys the shared WebGPU device, as a lost GPU (driver reset, unplugged
+/// adapter) would.
+#[doc(hidden)]
+pub fn destroy_webgpu_device() {
+    WEBGPU.with_borrow(|gpu| gpu.iter().for_each(|gpu| gpu.setup.device.destroy()));
+}
+
 /// Asks for burn's WebGPU device, initialising it on first use; `Err` says why it is unavailable.
 async fn webgpu() -> Result<Rc<Gpu>, String> {
     if let Some(reason) = DEVICE_LOST.lock().map_err(|e| e.to_string())?.clone() {
@@ -248,18 +252,38 @@ async fn webgpu() -> Result<Rc<Gpu>, String> {
     if gpu.is_undefined() || gpu.is_null() {
         return Err("this browser does not offer WebGPU (navigator.gpu is missing)".into());
     }
+    let adapter = describe_adapter(&gpu).await?;
     let (device, setup) = Device::wgpu_options()
         .init_with_setup_async()
         .await
-        .map_err(|e| format!("no usable WebGPU adapter or device: {e}"))?;
+        .map_err(|e| format!("the WebGPU device failed to start: {e}"))?;
     setup.device.set_device_lost_callback(|reason, message| {
         if let Ok(mut lost) = DEVICE_LOST.lock() {
             *lost = Some(format!("{reason:?}: {message}"));
         }
     });
-    let gpu = Rc::new(Gpu { device, setup });
+    let gpu = Rc::new(Gpu { device, setup, adapter });
     // Another instance may have finished initialising while this one awaited: keep the first.
     Ok(WEBGPU.with_borrow_mut(|g| g.get_or_insert(gpu).clone()))
+}
+
+/// Asks `navigator.gpu` for an adapter and describes it ("google swiftshader, fallback adapter");
+/// `Err` when the browser has none.
+async fn describe_adapter(gpu: &JsValue) -> Result<String, String> {
+    let request: Function = Reflect::get(gpu, &"requestAdapter".into()).and_then(JsCast::dyn_into).map_err(js_message_owned)?;
+    let promise: Promise = request.call0(gpu).and_then(JsCast::dyn_into).map_err(js_message_owned)?;
+    let adapter = JsFuture::from(promise).await.map_err(js_message_owned)?;
+    if adapter.is_null() || adapter.is_undefined() {
+        return Err("the browser offers WebGPU but no adapter (GPU disabled or blocklisted)".into());
+    }
+    let info = Reflect::get(&adapter, &"info".into()).map_err(js_message_owned)?;
+    let field = |name: &str| Reflect::get(&info, &name.into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
+    let mut parts: Vec<String> =
+        [field("vendor"), field("architecture"), field("description")].into_iter().filter(|s| !s.is_empty()).collect();
+    if Reflect::get(&info, &"isFallbackAdapter".into()).ok().and_then(|v| v.as_bool()) == Some(true) {
+        parts.push("(fallback adapter)".into());
+    }
+    Ok(if parts.is_empty() { "unnamed adapter".into() } else { parts.join(" ") })
 }
 
 /// Runs `call` on the engine's matcher. On WebGPU, a lost device or a device error switches
