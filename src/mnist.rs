@@ -142,14 +142,16 @@ pub fn pairs(labels: &[u8]) -> Vec<Pair> {
 fn read_idx(path: &Path, magic: u32, dims: usize) -> Result<(Vec<u32>, Vec<u8>), IdxError> {
     let bytes = std::fs::read(path).map_err(|e| IdxError::Io(path.to_owned(), e))?;
     let header_len = 4 + 4 * dims;
-    if bytes.len() < header_len {
-        return Err(IdxError::Header(path.to_owned()));
+    let word = |i: usize| bytes.get(4 * i..4 * i + 4).map(|b| u32::from_be_bytes(b.try_into().unwrap()));
+    match word(0) {
+        None => return Err(IdxError::Header(path.to_owned())),
+        Some(found) if found != magic => {
+            return Err(IdxError::Magic { path: path.to_owned(), expected: magic, found });
+        }
+        Some(_) if bytes.len() < header_len => return Err(IdxError::Header(path.to_owned())),
+        Some(_) => {}
     }
-    let word = |i: usize| u32::from_be_bytes(bytes[4 * i..4 * i + 4].try_into().unwrap());
-    if word(0) != magic {
-        return Err(IdxError::Magic { path: path.to_owned(), expected: magic, found: word(0) });
-    }
-    let shape: Vec<u32> = (1..=dims).map(word).collect();
+    let shape: Vec<u32> = (1..=dims).filter_map(word).collect();
     let expected = shape.iter().map(|&d| d as usize).product::<usize>();
     let body = bytes[header_len..].to_vec();
     if body.len() != expected {
