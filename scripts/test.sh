@@ -2,9 +2,14 @@
 # Everything CI runs (.ci/run): set-up, MNIST, native tests, browser tests (headless
 # Chromium, WebGPU on SwiftShader), then the end-to-end test of the built site.
 # Stops at the first failure with a non-zero exit.
+#   scripts/test.sh                     all of it (what CI runs)
+#   scripts/test.sh browser e2e         only these parts (native, browser, e2e), after set-up
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
+parts="${*:-native browser e2e}"
+for p in $parts; do case "$p" in native|browser|e2e) ;; *) die "unknown part $p (native, browser, e2e)" ;; esac; done
+want() { [[ " $parts " == *" $1 "* ]]; }
 start=$SECONDS
 current="set-up"; done_steps=()
 server_pid=""
@@ -27,16 +32,22 @@ phase "set-up";      bash scripts/setup.sh;       passed
 phase "MNIST";       bash scripts/fetch-mnist.sh; passed
 load_env
 
-phase "native tests"
-cargo test --release
-passed
+if want native; then
+  phase "native tests"
+  cargo test --release
+  passed
+fi
 
-phase "browser tests"
-# webdriver.json (crate root) gives Chromium --enable-unsafe-webgpu; $CHROMEDRIVER is Debian's driver.
-wasm_run wasm-pack test --headless --chrome --release --mode no-install
-passed
+if want browser; then
+  phase "browser tests"
+  # webdriver.json (crate root) gives Chromium --enable-unsafe-webgpu; $CHROMEDRIVER is Debian's driver.
+  # Per-test timeout: WebGPU on SwiftShader (a CPU emulation of a GPU) takes seconds to compile shaders.
+  WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-300}" \
+    wasm_run wasm-pack test --headless --chrome --release --mode no-install
+  passed
+fi
 
-if [ -d tests/e2e ]; then
+if want e2e && [ -d tests/e2e ]; then
   phase "end-to-end test"
   bash scripts/build-site.sh --fast          # release-profile pkg: reuses the browser tests' build
   port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -367,9 +367,9 @@ fn classification_js(c: Option<(&Classification, &[f32])>) -> Result<JsValue, Js
     Ok(object)
 }
 
-/// Serialises to a plain JS object (not a `Map`).
+/// Serialises to a plain JS object (not a `Map`), `None` as `null`.
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true).serialize_missing_as_null(true);
     value.serialize(&serializer).map_err(JsValue::from)
 }
 
