@@ -1,6 +1,6 @@
 //! Canvas pixels → the 28×28 image the classifier sees, following the MNIST convention:
 //! the digit's bounding box is scaled so its longer side is 20 px, then placed so its
-//! centre of mass sits at the centre of a black 28×28 field, ink white.
+//! centre of mass sits on pixel (14, 14) of a black 28×28 field, ink white.
 
 use std::fmt;
 
@@ -244,16 +244,17 @@ fn scale_to_digit_box(pixels: &[f32], width: usize, height: usize) -> Gray {
     }
 }
 
-/// Places `digit` in a black [`SIDE`]×[`SIDE`] field so its centre of mass lands on the field's
-/// centre (shift rounded to whole pixels, clamped to keep the digit inside); values clamped to [0, 1].
+/// Places `digit` in a black [`SIDE`]×[`SIDE`] field so its centre of mass lands on pixel
+/// (14, 14) (shift rounded to whole pixels, clamped to keep the digit inside); values clamped to [0, 1].
 fn centre_by_mass(digit: &Gray) -> Vec<f32> {
     let (mut mass, mut moment_x, mut moment_y) = (0.0f64, 0.0f64, 0.0f64);
     for (i, &v) in digit.pixels.iter().enumerate() {
         let v = f64::from(v);
         mass += v;
-        moment_x += v * ((i % digit.width) as f64 + 0.5);
-        moment_y += v * ((i / digit.width) as f64 + 0.5);
+        moment_x += v * (i % digit.width) as f64;
+        moment_y += v * (i / digit.width) as f64;
     }
+    // As MNIST did: the centre of mass, in pixel indices, goes to pixel (14, 14).
     // The digit holds ink above the threshold, so `mass` is positive.
     let offset = |moment: f64, side: usize| {
         let shift = (SIDE as f64 / 2.0 - moment / mass).round();
@@ -320,7 +321,7 @@ mod tests {
         let moment = |coord: fn(usize) -> usize| {
             out.iter()
                 .enumerate()
-                .map(|(i, v)| v * (coord(i) as f32 + 0.5))
+                .map(|(i, v)| v * coord(i) as f32)
                 .sum::<f32>()
                 / mass
         };
@@ -448,14 +449,14 @@ mod tests {
         assert_eq!(
             bbox,
             Rect {
-                x0: 4,
-                y0: 9,
-                x1: 24,
-                y1: 19
+                x0: 5,
+                y0: 10,
+                x1: 25,
+                y1: 20
             }
         );
         for (i, &v) in out.iter().enumerate() {
-            let inside = rect(4, 9, 24, 19)((i % SIDE) as u32, (i / SIDE) as u32);
+            let inside = rect(5, 10, 25, 20)((i % SIDE) as u32, (i / SIDE) as u32);
             let expected = if inside { 1.0 } else { 0.0 };
             assert!((v - expected).abs() < 1e-6, "pixel {i}: {v}");
         }
@@ -472,10 +473,10 @@ mod tests {
         assert_eq!(
             bbox,
             Rect {
-                x0: 4,
-                y0: 4,
-                x1: 24,
-                y1: 24
+                x0: 5,
+                y0: 5,
+                x1: 25,
+                y1: 25
             }
         );
         for y in bbox.y0..bbox.y1 {

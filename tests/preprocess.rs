@@ -45,7 +45,7 @@ fn centre_of_mass(image: &[f32]) -> (f32, f32) {
 fn mnist_digits_drawn_large_and_off_centre_come_back_close_and_classified_the_same() {
     let test = &common::mnist().test;
     let matcher = Matcher::embedded(Device::flex()).unwrap();
-    let mut worst_mean_diff: f32 = 0.0;
+    let (mut worst_mean_diff, mut total_mean_diff): (f32, f32) = (0.0, 0.0);
     let mut agree = 0;
     let n = 100;
     for i in 0..n {
@@ -58,13 +58,16 @@ fn mnist_digits_drawn_large_and_off_centre_come_back_close_and_classified_the_sa
 
         let mean_diff = original.iter().zip(&image).map(|(a, b)| (a - b).abs()).sum::<f32>() / original.len() as f32;
         worst_mean_diff = worst_mean_diff.max(mean_diff);
+        total_mean_diff += mean_diff;
         let (a, b) = (centre_of_mass(&original), centre_of_mass(&image));
         assert!((a.0 - b.0).hypot(a.1 - b.1) < 1.0, "digit {i}: centre of mass moved from {a:?} to {b:?}");
 
         let c = block_on(matcher.classify(&[&original, &image])).unwrap();
         agree += usize::from(c[0].digit == c[1].digit);
     }
-    println!("worst mean absolute pixel difference {worst_mean_diff:.3}; {agree}/{n} classified the same");
-    assert!(worst_mean_diff < 0.08, "worst mean absolute difference {worst_mean_diff}");
+    let average = total_mean_diff / n as f32;
+    println!("mean absolute pixel difference: {average:.3} on average, {worst_mean_diff:.3} at worst; {agree}/{n} classified the same");
+    // Redrawing with blocky ×6–×9 pixels and re-fitting the box is not lossless, but close.
+    assert!(average < 0.03 && worst_mean_diff < 0.15, "mean absolute difference {average} on average, {worst_mean_diff} at worst");
     assert!(agree >= 99, "{agree}/{n} classified the same");
 }
