@@ -21,19 +21,19 @@ else
   step "pkg/ with the pkg profile"
   # wasm-pack 0.15 takes --profile, but reads wasm-opt settings for a custom profile only from
   # [package.metadata.wasm-pack.profile.custom] whatever its name, so run wasm-opt ourselves.
-  wasm_run wasm-pack build --target web --profile pkg --mode no-install --no-opt
+  WASM_TARGET_DIR="$PKG_TARGET_DIR" wasm_run wasm-pack build --target web --profile pkg --mode no-install --no-opt
   WASM=$(ls pkg/*_bg.wasm)
-  # wasm-opt -Oz takes minutes; reuse its output while the input is unchanged.
-  key=$(sha256sum "$WASM" | cut -c1-16)
+  # wasm-opt -Oz takes minutes; reuse its output while the input and wasm-opt are unchanged.
+  key=$({ sha256sum < "$WASM"; "$WASM_OPT" --version; } | sha256sum | cut -c1-16)   # input and optimiser
   cache="$DM_CACHE/wasm-opt"; out="$cache/$key.wasm"
   if [ -f "$out" ]; then
     echo "wasm-opt: input unchanged, reusing $out"
   else
-    step "wasm-opt -Oz ($(wasm-opt --version))"
+    step "wasm-opt -Oz ($("$WASM_OPT" --version); several minutes)"
     mkdir -p "$cache"; rm -f "$cache"/*.wasm
-    # Features rustc enables on wasm32-unknown-unknown; explicit, so that wasm-opt does not
-    # depend on the target_features section (absent when a profile strips).
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    # The features the build uses (rustc's wasm32 defaults + simd128 from .cargo/config.toml),
+    # explicit so that wasm-opt does not depend on the target_features section (gone if stripped).
+    "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
       --enable-mutable-globals --enable-reference-types --enable-multivalue --enable-simd \
       "$WASM" -o "$out.tmp"
     mv "$out.tmp" "$out"

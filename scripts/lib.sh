@@ -7,12 +7,17 @@ DM_CACHE="${DM_CACHE:-$HOME/.cache/digit-matcher}"
 DM_TOOLS="$DM_CACHE/tools"            # cargo install --root: wasm-bindgen, wasm-pack
 DM_ENV="$DM_CACHE/env.sh"             # written by setup.sh: PATH, CHROMEDRIVER, WASM_TOOLCHAIN
 WASM_PACK_VERSION=0.15.1
+BINARYEN_VERSION=132
+WASM_OPT="$DM_TOOLS/binaryen/node_modules/.bin/wasm-opt"   # setup.sh installs it (npm)
 # Native builds (cargo build/test/run).
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$DM_CACHE/target}"
 # wasm32 builds get their own target dir: a native build and a wasm build can then run at
 # the same time without waiting on each other's cargo lock.  wasm-pack build and
 # wasm-pack test share it, so the browser tests reuse the --release pkg build.
 WASM_TARGET_DIR="${WASM_TARGET_DIR:-$DM_CACHE/target-wasm}"
+# The shipped build (profile `pkg`) shares no artifact with `release` anyway; its own dir
+# keeps its long fat-LTO build from locking out the test builds.
+PKG_TARGET_DIR="${PKG_TARGET_DIR:-$DM_CACHE/target-pkg}"
 
 step() { printf '\n==> %s\n' "$*"; }
 die()  { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-time machine set-up (idempotent; seconds when everything is there).
 # Supported: Debian/Ubuntu with rustup.  Installs only what is missing:
-#   1. apt: chromium, chromium-driver (browser tests), binaryen (wasm-opt)
+#   1. apt: chromium, chromium-driver (browser tests)
 #   2. a wasm32-unknown-unknown std (rustup's, else a Debian-built fallback toolchain)
 #   3. wasm-bindgen-cli (= the version in Cargo.lock) and wasm-pack, into ~/.cache/digit-matcher/tools
 #   4. npm packages of tests/e2e
@@ -23,7 +23,8 @@ if ! command -v apt-get >/dev/null || ! command -v dpkg >/dev/null || ! command 
 setup.sh supports Debian/Ubuntu with rustup only (apt-get, dpkg or rustup is missing).
 Do these steps by hand, then write ~/.cache/digit-matcher/env.sh (see the end of this script):
   - install Rust with rustup (https://rustup.rs) and: rustup target add wasm32-unknown-unknown
-  - install Chromium + the chromedriver of the same version, binaryen (wasm-opt), Node.js >= 18, python3
+  - install Chromium + the chromedriver of the same version, Node.js >= 18, python3
+  - npm install --prefix ~/.cache/digit-matcher/tools/binaryen binaryen@132 (wasm-opt)
   - cargo install --root ~/.cache/digit-matcher/tools wasm-bindgen-cli --version <wasm-bindgen version in Cargo.lock>
   - cargo install --root ~/.cache/digit-matcher/tools --locked wasm-pack --version 0.15.1
   - (cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci)
@@ -35,10 +36,10 @@ APT=("${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=600)
 
 # --- 1. system packages ---------------------------------------------------------
 step "apt packages"
-want=(binaryen)
+want=()
+command -v node >/dev/null || want+=(nodejs npm)      # wasm-opt, MNIST download, e2e test
 if [ "$build_only" = 0 ]; then
   want+=(chromium chromium-driver)
-  command -v node >/dev/null || want+=(nodejs npm)    # e2e test, MNIST download
   command -v python3 >/dev/null || want+=(python3)    # static server of demo and e2e test
 fi
 missing=()
@@ -85,6 +86,16 @@ if have wasm-bindgen "$WBG"; then echo "ok: wasm-bindgen $WBG"
 else echo "installing wasm-bindgen-cli $WBG (about 6 min)"; tool_install wasm-bindgen-cli --version "$WBG"; fi
 if have wasm-pack "$WASM_PACK_VERSION"; then echo "ok: wasm-pack $WASM_PACK_VERSION"
 else echo "installing wasm-pack $WASM_PACK_VERSION (about 6 min)"; tool_install --locked wasm-pack --version "$WASM_PACK_VERSION"; fi
+
+# --- 3b. wasm-opt -----------------------------------------------------------------------------
+# binaryen from npm, not Debian's: Debian 12's binaryen 108 breaks wasm-bindgen's externref
+# table (the optimised module fails to start: "WebAssembly.Table.set(): Argument 1 is invalid").
+step "wasm-opt (binaryen $BINARYEN_VERSION, npm)"
+if [ "$("$WASM_OPT" --version 2>/dev/null | awk '{print $3}')" = "$BINARYEN_VERSION" ]; then
+  echo "ok: $("$WASM_OPT" --version)"
+else
+  npm install --prefix "$DM_TOOLS/binaryen" --no-audit --no-fund --no-save "binaryen@$BINARYEN_VERSION"
+fi
 
 # --- 4. npm packages of the end-to-end test ------------------------------------------------
 step "tests/e2e npm packages"
