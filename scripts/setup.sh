@@ -49,7 +49,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${APT[@]}" update -qq
   "${APT[@]}" install -y -q "${missing[@]}"
 else
-  echo "ok: ${want[*]}"
+  echo "ok: ${want[*]:-nothing needed}"
 fi
 
 # --- 2. wasm32 standard library ---------------------------------------------------
