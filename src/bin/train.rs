@@ -25,7 +25,7 @@ struct Args {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Epochs of classifier training.
-    #[arg(long, default_value_t = 12)]
+    #[arg(long, default_value_t = 8)]
     epochs: usize,
     /// Images per classifier batch.
     #[arg(long, default_value_t = 128)]
