@@ -11,8 +11,15 @@ use burn::store::{BurnpackStore, HalfPrecisionAdapter, ModuleSnapshot};
 
 use crate::model::{Classifier, MatchHead};
 
-static CLASSIFIER: &[u8] = include_bytes!("../weights/classifier.bpk");
-static HEAD: &[u8] = include_bytes!("../weights/head.bpk");
+static CLASSIFIER: &Aligned<[u8]> = &Aligned(*include_bytes!("../weights/classifier.bpk"));
+static HEAD: &Aligned<[u8]> = &Aligned(*include_bytes!("../weights/head.bpk"));
+
+/// An embedded file aligned as burnpack aligns the tensors inside it (256 bytes), so that they
+/// are read in place as f16. `include_bytes!` alone promises no alignment: the weights then
+/// load or fail with "TargetAlignmentGreaterAndInputNotAligned" depending on where the linker
+/// happens to place them.
+#[repr(C, align(256))]
+struct Aligned<T: ?Sized>(T);
 
 /// Embedded weights that do not fit the models.
 #[derive(Debug, Clone)]
@@ -28,8 +35,8 @@ impl std::error::Error for WeightsError {}
 
 /// The embedded (folded, calibrated) classifier and the dense head on `device`.
 pub fn load(device: &Device) -> Result<(Classifier, MatchHead), WeightsError> {
-    let classifier = load_into(Classifier::new(false, device), BurnpackStore::from_static(CLASSIFIER), "classifier")?;
-    let head = load_into(MatchHead::new(device), BurnpackStore::from_static(HEAD), "head")?;
+    let classifier = load_into(Classifier::new(false, device), BurnpackStore::from_static(&CLASSIFIER.0), "classifier")?;
+    let head = load_into(MatchHead::new(device), BurnpackStore::from_static(&HEAD.0), "head")?;
     Ok((classifier, head))
 }
 
