@@ -3,7 +3,7 @@
 // by hand:
 //   node scripts/bench.mjs DIR        DIR = bench/index.html + bench/bench.js + pkg/ (js, wasm)
 // Environment: WARM_CALLS (500), LEAK_CALLS (10000; LEAK_CALLS_WEBGPU / LEAK_CALLS_CPU override it
-// for one backend: SwiftShader's WebGPU takes about half a second a call here), SAMPLE_EVERY (1000),
+// for one backend: SwiftShader's WebGPU takes about 80 ms a call here), SAMPLE_EVERY (1000),
 // BACKENDS ("webgpu,cpu"), CHROMIUM_PATH (/usr/bin/chromium), BENCH_TIMEOUT_S (per backend, 21600),
 // BENCH_JSON (also write the JSON to this file).  Exit status 1 when a backend failed.
 // playwright-core comes from tests/e2e/node_modules (scripts/setup.sh installs it); it drives

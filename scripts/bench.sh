@@ -9,7 +9,7 @@
 #   scripts/bench.sh --fast       the release-profile pkg/ (what the tests build; no wasm-opt)
 #   scripts/bench.sh --no-build   the pkg/ that is there now
 # Environment: WARM_CALLS (500), LEAK_CALLS (10000; LEAK_CALLS_WEBGPU / LEAK_CALLS_CPU for one
-# backend: SwiftShader's WebGPU takes about half a second a call here, so 10,000 take 1.5 h),
+# backend: SwiftShader's WebGPU takes about 80 ms a call here, so 10,000 take about 15 min),
 # SAMPLE_EVERY (1000: memory sample interval), BACKENDS ("webgpu,cpu"), BENCH_JSON (also write
 # the JSON there), BENCH_TIMEOUT_S (21600 per backend),
 # CHROMIUM_PATH (/usr/bin/chromium).  The page is bench/; the served folder is

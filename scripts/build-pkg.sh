@@ -23,6 +23,7 @@ else
   # [package.metadata.wasm-pack.profile.custom] whatever its name, so run wasm-opt ourselves.
   WASM_TARGET_DIR="$PKG_TARGET_DIR" wasm_run wasm-pack build --target web --profile pkg --mode no-install --no-opt
   WASM=$(ls pkg/*_bg.wasm)
+  echo "before wasm-opt: $(sizes "$WASM")"
   # wasm-opt -Oz takes minutes; reuse its output while the input and wasm-opt are unchanged.
   key=$({ sha256sum < "$WASM"; "$WASM_OPT" --version; } | sha256sum | cut -c1-16)   # input and optimiser
   cache="$DM_CACHE/wasm-opt"; out="$cache/$key.wasm"
