@@ -53,7 +53,7 @@ fn start() {
 ///
 /// A wasm module that never calls `__wasm_call_ctors` gets "command" linkage: the linker makes
 /// every export, even wasm-bindgen's externref-table helpers, run all constructors again first.
-/// That cost about 35 ms of each 57 ms CPU `match`. This explicit call turns the wrapping off. It
+/// That took 52 of each 57 ms CPU `match`. This explicit call turns the wrapping off. It
 /// runs from the start function, and from every entry point that uses burn, since
 /// `wasm-bindgen-test` does not call start functions.
 fn run_constructors() {
