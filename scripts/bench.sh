@@ -17,7 +17,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-build=(); profile="pkg (opt-level z, fat LTO, wasm-opt -Oz)"; skip=0
+build=(); profile="pkg (opt-level z, CPU hot paths 3, fat LTO, wasm-opt -Oz)"; skip=0
 for a in "$@"; do
   case "$a" in
     --fast) build=(--fast); profile="release (no wasm-opt)" ;;

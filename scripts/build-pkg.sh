@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the JS/wasm package pkg/ (for <script type="module">, wasm-pack --target web).
-#   scripts/build-pkg.sh          the shipped build: cargo profile `pkg` (opt-level z, fat LTO,
-#                                 one codegen unit; ~10 min cold), then wasm-opt -Oz
+#   scripts/build-pkg.sh          the shipped build: cargo profile `pkg` (opt-level z, CPU hot
+#                                 paths at 3, fat LTO, one codegen unit; ~10 min cold), then
+#                                 wasm-opt -Oz
 #   scripts/build-pkg.sh --fast   cargo profile `release` + wasm-pack's wasm-opt settings from
 #                                 Cargo.toml; the browser tests build the same, so it is warm there
 # Prints the raw and gzip -9 size of the .wasm.  Needs scripts/setup.sh first.
